@@ -191,6 +191,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     };
     const catalog = fixtures;
     const socketIoAdapter = await engines.socketIoAdapter();
+    const mqttLeadership = await engines.mqttPublisherLease();
     pushGateway = createPushGateway({
       bus,
       clock,
@@ -200,6 +201,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       verifyToken: auth.verify,
       httpServer: http.server,
       mqtt: await engines.mqtt({ verifyPlayer, mayRead }),
+      ...(mqttLeadership ? { mqttLeadership } : {}),
       ...(socketIoAdapter ? { socketIoAdapter } : {}),
       ...(catalog ? { listFixtures: () => catalog.list() } : {}),
     });

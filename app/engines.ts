@@ -7,6 +7,7 @@
  * | PriceBook       | in-memory  | Redis (SB_REDIS_URL)             |
  * | liability, idempotency, rate limits | in-memory | Redis           |
  * | engine lease    | in-memory  | Redis                            |
+ * | MQTT publisher lease | none: one gateway | Redis                  |
  * | Wallet, BetStore, market results    | in-memory | PostgreSQL (SB_PG_URL) |
  * | analytics       | in-memory  | ClickHouse (SB_CLICKHOUSE_URL)   |
  *
@@ -28,6 +29,7 @@ import type { RateLimiter } from '../core/ports/rate-limiter.ts';
 import type { MarketResultStore } from '../core/ports/market-result-store.ts';
 import type { AnalyticsStore } from '../core/ports/analytics.ts';
 import type { EngineLease } from '../core/ports/engine-lease.ts';
+import type { LeaderLease } from '../core/ports/leader-lease.ts';
 import { InMemoryBus } from '../adapters/bus/in-memory-bus.ts';
 import { KafkaBus } from '../adapters/bus/kafka-bus.ts';
 import { InMemoryPriceBook } from '../adapters/price-book/in-memory-price-book.ts';
@@ -52,6 +54,7 @@ import { MqttClientPublisher } from '../adapters/mqtt/mqtt-client-publisher.ts';
 import { createRedisSocketIoAdapter, type RedisSocketIoAdapter } from '../adapters/socketio/redis-adapter.ts';
 import { InMemoryEngineLease } from '../adapters/engine-lease/in-memory-engine-lease.ts';
 import { RedisEngineLease } from '../adapters/engine-lease/redis-engine-lease.ts';
+import { RedisLeaderLease } from '../adapters/leader-lease/redis-leader-lease.ts';
 
 interface Closable {
   close(): Promise<void>;
@@ -142,6 +145,18 @@ export class Engines {
         ? { kind: 'redis', engine: new RedisEngineLease({ redis: this.config.redisUrl, logger: this.deps.logger }) }
         : { kind: 'in-memory', engine: new InMemoryEngineLease({ clock: this.deps.clock }) },
     );
+  }
+
+  /**
+   * Which push gateway replica publishes to the shared MQTT broker: a Redis lease. Embedded mode
+   * has one gateway and its own broker, so none.
+   */
+  async mqttPublisherLease(): Promise<LeaderLease | undefined> {
+    if (!this.distributed) return undefined;
+    return this.once('mqttPublisherLease', async () => ({
+      kind: 'redis',
+      engine: new RedisLeaderLease({ redis: this.config.redisUrl, logger: this.deps.logger, name: 'mqtt-publisher' }),
+    }));
   }
 
   wallet(): Promise<Wallet> {

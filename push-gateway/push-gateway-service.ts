@@ -6,6 +6,12 @@
  * Every gateway process consumes odds.deltas, fixtures.changes and bets.events in a consumer
  * group of its own, so each holds every channel's history and order, and a client can resume on
  * any process with the odds engine's (epoch, seq).
+ *
+ * MQTT clients all read one broker, so only one replica may publish to it (two would interleave
+ * their frames on each topic). With a leader lease, the replica holding it publishes and the
+ * others stand by; when the publisher dies, its lease lapses and another takes over, publishing a
+ * fresh retained snapshot of each channel as it sees the channel change. Alone (embedded mode, or
+ * one replica with its own broker) a gateway publishes without a lease.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
@@ -16,6 +22,7 @@ import type { Bus, Subscription } from '../core/ports/bus.ts';
 import type { Clock, Timer } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { Metrics } from '../core/ports/metrics.ts';
+import type { LeaderLease } from '../core/ports/leader-lease.ts';
 import type { MqttPublisher } from '../core/ports/mqtt-broker.ts';
 import type { PriceBook } from '../core/ports/price-book.ts';
 import type { HealthReport, Service } from '../core/service.ts';
@@ -49,6 +56,8 @@ export interface PushGatewayDeps {
   readonly listFixtures?: () => Promise<readonly Fixture[]> | readonly Fixture[];
   /** Publishes every channel to MQTT topics as well (embedded aedes or an external broker). */
   readonly mqtt?: MqttPublisher;
+  /** Among replicas sharing one broker, who publishes to it; without it, this gateway always does. */
+  readonly mqttLeadership?: LeaderLease;
 }
 
 export interface PushGatewayOptions {
@@ -92,6 +101,11 @@ export interface PushGatewayOptions {
   readonly snapshotAttempts?: number;
   /** Most often an MQTT retained snapshot is refreshed for price-only changes, ms. Default 1,000. */
   readonly mqttSnapshotIntervalMs?: number;
+  /**
+   * Time to live of the MQTT publisher's lease, ms; it is acquired again every third of it. A dead
+   * publisher's MQTT clients wait at most this long for the next one. Default 3,000.
+   */
+  readonly mqttLeaseTtlMs?: number;
 }
 
 export interface PushGateway extends Service {
@@ -144,7 +158,7 @@ export function createPushGateway(deps: PushGatewayDeps, options: PushGatewayOpt
       snapshotAttempts: options.snapshotAttempts ?? 20,
     },
   );
-  const mqtt = deps.mqtt && createMqttTransport(deps.mqtt);
+  let mqtt = deps.mqtt && !deps.mqttLeadership ? createMqttTransport(deps.mqtt) : undefined;
   liveList = new LiveList(
     {
       readMarket: (eventId, marketKey) => deps.priceBook.getMarket(eventId, marketKey),
@@ -192,6 +206,35 @@ export function createPushGateway(deps: PushGatewayDeps, options: PushGatewayOpt
         snapshotAttempts: options.snapshotAttempts ?? 20,
       },
     );
+  }
+
+  const leaseTtlMs = options.mqttLeaseTtlMs ?? 3000;
+  let leaseTimer: Timer | undefined;
+  /** Until when this replica may publish: the start of its last successful acquire + the TTL. */
+  let leadsUntil = Number.NEGATIVE_INFINITY;
+  let leaseCheck: Promise<void> | undefined;
+
+  /** Acquires (or extends) the MQTT publisher's lease and starts or stops publishing to match. */
+  async function checkLeadership(publisher: MqttPublisher, lease: LeaderLease): Promise<void> {
+    const askedAt = deps.clock.now();
+    try {
+      if (await lease.acquire(nodeId, leaseTtlMs)) leadsUntil = askedAt + leaseTtlMs;
+      else leadsUntil = Number.NEGATIVE_INFINITY;
+    } catch (error) {
+      // Unsure whether it still leads: it goes on until its last lease would have lapsed.
+      logger.warn({ err: error }, 'mqtt publisher lease: acquire failed');
+    }
+    if (state !== 'running') return;
+    const leads = deps.clock.now() < leadsUntil;
+    if (leads && !mqtt) {
+      mqtt = createMqttTransport(publisher);
+      logger.info({ leaseTtlMs }, 'mqtt: this replica publishes to the broker');
+    } else if (!leads && mqtt) {
+      const stopping = mqtt;
+      mqtt = undefined;
+      await stopping.stop();
+      logger.info({ leaseTtlMs }, 'mqtt: another replica publishes to the broker; this one stands by');
+    }
   }
 
   let subscriptions: Subscription[] = [];
@@ -251,6 +294,14 @@ export function createPushGateway(deps: PushGatewayDeps, options: PushGatewayOpt
         },
         Math.min(10_000, Math.max(1000, historyMaxAgeMs / 4)),
       );
+      if (deps.mqtt && deps.mqttLeadership) {
+        const [publisher, lease] = [deps.mqtt, deps.mqttLeadership];
+        const check = () => {
+          leaseCheck ??= checkLeadership(publisher, lease).finally(() => (leaseCheck = undefined));
+        };
+        check();
+        leaseTimer = deps.clock.setInterval(check, Math.max(1, Math.floor(leaseTtlMs / 3)));
+      }
       transport.start(hub);
       logger.info(
         { groupId, namespace: options.namespace ?? '/odds', adapter: deps.socketIoAdapter ? 'provided' : 'in-memory', mqtt: deps.mqtt?.kind ?? 'off', liveEvents: live.size },
@@ -262,7 +313,12 @@ export function createPushGateway(deps: PushGatewayDeps, options: PushGatewayOpt
       state = 'stopped';
       await transport.stop();
       await Promise.all(subscriptions.map((s) => s.close()));
+      leaseTimer?.cancel();
+      await leaseCheck;
       await mqtt?.stop();
+      mqtt = undefined;
+      // The next publisher need not wait for the lease to lapse.
+      await deps.mqttLeadership?.release(nodeId).catch((error: unknown) => logger.warn({ err: error }, 'mqtt publisher lease: release failed'));
       subscriptions = [];
       pruneTimer?.cancel();
       hub.close();
@@ -272,7 +328,12 @@ export function createPushGateway(deps: PushGatewayDeps, options: PushGatewayOpt
       const broker = deps.mqtt ? await deps.mqtt.health() : undefined;
       return {
         ok: state === 'running' && bus.ok && (broker?.ok ?? true),
-        checks: { bus, consuming: { ok: subscriptions.length === 3 }, ...(broker ? { mqtt: broker } : {}) },
+        checks: {
+          bus,
+          consuming: { ok: subscriptions.length === 3 },
+          ...(broker ? { mqtt: broker } : {}),
+          ...(deps.mqttLeadership ? { mqttPublisher: { ok: true, detail: mqtt ? 'publishing: holds the lease' : 'standing by: another replica publishes' } } : {}),
+        },
       };
     },
   };

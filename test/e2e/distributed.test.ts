@@ -2,18 +2,23 @@
  * Distributed mode end to end: every service in its own process over Kafka (a private librdkafka
  * mock cluster), Redis, PostgreSQL and ClickHouse, the simulator as the feed.
  *
+ * - two push gateways: a socket.io client on the second and an MQTT client (through Mosquitto,
+ *   fed by both gateways) see the simulator's prices, in order;
  * - bets placed on two acceptor replicas respect one shared liability limit;
  * - the odds engine is killed mid-match: once its lease lapsed (a short TTL here) no bet is taken at
  *   its last prices, and none was taken later than the TTL after the kill; restarted, it gives
- *   every event a new epoch, and no bet is accepted against a price of the dead engine's epoch;
+ *   every event a new epoch, both clients get a fresh snapshot of it, and no bet is accepted
+ *   against a price of the dead engine's epoch;
  * - the match ends, bets settle, the ledger reconciles and the GGR report equals the ledger.
  *
  * Each run has its own PostgreSQL database, Redis database, ClickHouse database and Kafka
- * cluster, so it shares nothing with other test files running at the same time.
+ * cluster, so it shares nothing with other test files running at the same time (Mosquitto is
+ * shared: the clients check the epochs they see against this run's PriceBook).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Big } from '../../core/money.ts';
@@ -26,12 +31,15 @@ import { requireService } from '../support/services.ts';
 import { kafkaMockBinary, startKafkaMock, TEST_KAFKA_TIMINGS, type KafkaMockCluster } from '../support/kafka-mock.ts';
 import { ProcessCluster, type ServiceProcess } from '../support/process-cluster.ts';
 import { waitFor } from '../support/wait.ts';
+import { bookView, PushClient } from '../integration/push-gateway-support.ts';
+import { MqttTestClient } from '../integration/mqtt-test-client.ts';
 
 const redis = requireService('redis');
 const postgres = requireService('postgres');
 const clickhouse = requireService('clickhouse');
+const mosquitto = requireService('mqtt');
 const kafka = kafkaMockBinary();
-const skip = redis.skip || postgres.skip || clickhouse.skip || kafka.skip;
+const skip = redis.skip || postgres.skip || clickhouse.skip || mosquitto.skip || kafka.skip;
 
 const SECRET = 'e2e-distributed-secret-0123456789abcdef';
 const FOOTBALL = 'sr:sport:1';
@@ -80,6 +88,8 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
   const runId = `e2e_${process.pid}_${Date.now().toString(36)}`;
   const logger = createPinoLogger({ level: 'silent' });
   let cluster: ProcessCluster;
+  let watcher: PushClient | undefined;
+  let mobile: MqttTestClient | undefined;
   let mock: KafkaMockCluster | undefined;
   let priceBook: RedisPriceBook;
   let lease: RedisEngineLease;
@@ -118,6 +128,7 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
       SB_REDIS_URL: redisUrl,
       SB_PG_URL: pgUrl,
       SB_CLICKHOUSE_URL: chTarget.toString(),
+      SB_MQTT_URL: mosquitto.url,
       SB_SIM_LIVE_MATCHES: '3',
       SB_SIM_UPCOMING_MATCHES: '0',
       SB_SIM_SPEED: '5',
@@ -132,6 +143,8 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
   });
 
   after(async () => {
+    watcher?.close();
+    await mobile?.close();
     await cluster?.stopAll();
     await priceBook?.close();
     await lease?.close();
@@ -142,7 +155,7 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
     await admin.end();
   });
 
-  test('liability shared by two acceptors, engine restart, settlement, reconciliation, GGR', async () => {
+  test('prices on two gateways, liability shared by two acceptors, engine restart, settlement, reconciliation, GGR', async () => {
     // Consumers first (a new group starts at the latest offsets), the feed last. Both acceptors
     // start together: seeding the demo players twice at once must be harmless.
     await Promise.all([
@@ -151,6 +164,8 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
       cluster.start('analytics', ['analytics']),
       cluster.start('acceptor-1', ['bet-acceptor']),
       cluster.start('acceptor-2', ['bet-acceptor']),
+      cluster.start('gateway-1', ['push-gateway']),
+      cluster.start('gateway-2', ['push-gateway']),
     ]);
     await cluster.start('feed', ['feed-ingest', 'fixtures']);
     const acceptors = [cluster.get('acceptor-1'), cluster.get('acceptor-2')];
@@ -168,6 +183,31 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
         return false;
       },
       { timeoutMs: 60_000, intervalMs: 200, message: 'an open 1X2 market of a live football match in the PriceBook' },
+    );
+
+    // The bettor's view: a socket.io client on gateway 2 and an MQTT client on Mosquitto, where
+    // both gateways publish. Each converges on the PriceBook's state of the event, in order.
+    const channel = `event:${leg!.eventId}`;
+    const snapshotTopic = `sb/v1/events/${leg!.eventId}`;
+    watcher = await PushClient.connect(cluster.get('gateway-2').url);
+    assert.equal((await watcher.subscribe([channel])).ok, true);
+    mobile = await MqttTestClient.connect(mosquitto.url, { clientId: `${runId}-mobile` });
+    assert.deepEqual(await mobile.subscribe([snapshotTopic, `${snapshotTopic}/delta`]), [1, 1]);
+    // Converged after deltas were applied on both, not just on the first snapshot.
+    const sawDeltas = () => watcher!.frames.some((f) => f.event === 'delta' && f.body.channel === channel) && (mobile!.deltas.get(`${snapshotTopic}/delta`) ?? []).length > 0;
+    await waitFor(
+      async () => {
+        if (!sawDeltas()) return false;
+        const book = await priceBook.getEvent(leg!.eventId);
+        const want = bookView(book);
+        return (
+          mobile!.held.get(snapshotTopic)?.epoch === book?.epoch &&
+          watcher!.positions.get(channel)?.epoch === book?.epoch &&
+          isDeepStrictEqual(watcher!.view(channel), want) &&
+          isDeepStrictEqual(mobile!.view(snapshotTopic), want)
+        );
+      },
+      { timeoutMs: 45_000, intervalMs: 50, message: "the socket.io and MQTT clients, after deltas, to show the PriceBook's prices" },
     );
 
     // One liability limit over both replicas: bets at once on both until the limit refuses.
@@ -246,6 +286,12 @@ describe('distributed mode: every service its own process', { skip, timeout: 240
     await cluster.start('odds-engine', ['odds-engine']);
     const afterRestart = await priceBook.getEvent(leg!.eventId);
     assert.notEqual(afterRestart?.epoch, before.epoch, 'the restarted engine starts a new epoch before it consumes');
+    // Both clients are told: a fresh snapshot of the new epoch, never a delta across epochs.
+    const freshSnapshot = () => watcher!.frames.some((f) => f.event === 'snapshot' && f.body.channel === channel && f.body.epoch === afterRestart?.epoch);
+    await watcher.until(freshSnapshot, 'a snapshot of the new epoch on gateway 2', 30_000);
+    await mobile.until(() => mobile!.held.get(snapshotTopic)?.epoch === afterRestart?.epoch, 'the retained snapshot of the new epoch over MQTT', 30_000);
+    assert.deepEqual(watcher.violations, [], 'the socket.io client saw its channel in order');
+    assert.deepEqual(mobile.violations, [], 'the MQTT client saw the deltas in order');
     for (let i = 0; i < 4; i++) {
       const r = await placeBet(acceptors[i % 2]!, `demo-${i + 1}`, stale, 'none');
       if (r.status === 201) assert.notEqual(r.body.bet?.legs[0]?.priceVersion.epoch, before.epoch, 'a bet was accepted at the dead engine epoch');
