@@ -22,9 +22,25 @@ export function parseSpecifiers(raw: string | undefined): Specifiers {
 
 /** The canonical `k=v|k=v` form, sorted by key; '' for none. */
 export function canonicalSpecifiers(specifiers: Specifiers | string | undefined): string {
+  if (typeof specifiers === 'string' && isCanonicalPair(specifiers)) return specifiers;
   const map = typeof specifiers === 'string' || specifiers === undefined ? parseSpecifiers(specifiers) : specifiers;
   const keys = Object.keys(map).sort();
   return keys.map((k) => `${k}=${map[k]}`).join('|');
+}
+
+/**
+ * One `k=v` pair of printable ASCII without `|` or spaces is its own canonical form. Nearly every
+ * market the feed sends carries one such pair: recognising it takes a scan, where parsing and
+ * joining it takes several allocations per market. `__proto__` is no key parseSpecifiers keeps,
+ * so it takes the long way.
+ */
+function isCanonicalPair(text: string): boolean {
+  if (text.indexOf('=') <= 0 || text.startsWith('__proto__=')) return false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code <= 0x20 || code >= 0x7f || code === 0x7c) return false;
+  }
+  return true;
 }
 
 /** `<marketId>` or `<marketId>/<canonical specifiers>`: unique within one event. */

@@ -17,7 +17,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import { isEventId } from '../../core/ids.ts';
 import type { EventId } from '../../core/ids.ts';
-import { canonicalSpecifiers, marketKey, parseSpecifiers } from '../../core/market-key.ts';
+import { canonicalSpecifiers, marketKey } from '../../core/market-key.ts';
 import type {
   BetCancelled,
   BetSettled,
@@ -199,16 +199,21 @@ function oddsChanged(document: UofOddsChange, context: NormalizeContext): OddsCh
   return message;
 }
 
+// Paths for failure details, built once rather than for every market and outcome read.
 const ODDS_MARKET = 'odds_change/odds/market';
+const ODDS_MARKET_ID = `${ODDS_MARKET}/@id`;
+const ODDS_MARKET_STATUS = `${ODDS_MARKET}/@status`;
+const ODDS_OUTCOME_ID = `${ODDS_MARKET}/outcome/@id`;
+const ODDS_OUTCOME_ACTIVE = `${ODDS_MARKET}/outcome/@active`;
 
 function marketOdds(market: UofOddsChangeMarket): MarketOdds {
-  const id = marketId(market.id, `${ODDS_MARKET}/@id`);
-  const parsed = parseSpecifiers(market.specifiers);
+  const id = marketId(market.id, ODDS_MARKET_ID);
+  const specifiers = canonicalSpecifiers(market.specifiers);
   const out: Mutable<MarketOdds> = {
     marketId: id,
-    specifiers: canonicalSpecifiers(parsed),
-    marketKey: marketKey(id, parsed),
-    status: marketStatus(market.status, 1, `${ODDS_MARKET}/@status`),
+    specifiers,
+    marketKey: marketKey(id, specifiers),
+    status: marketStatus(market.status, 1, ODDS_MARKET_STATUS),
     outcomes: market.outcome.map(outcomeOdds),
   };
   if (market.extended_specifiers !== undefined) out.extendedSpecifiers = market.extended_specifiers;
@@ -220,7 +225,7 @@ function marketOdds(market: UofOddsChangeMarket): MarketOdds {
 
 function outcomeOdds(outcome: UofOddsChangeOutcome): OutcomeOdds {
   const out: Mutable<OutcomeOdds> = {
-    outcomeId: required(outcome.id, `${ODDS_MARKET}/outcome/@id`),
+    outcomeId: required(outcome.id, ODDS_OUTCOME_ID),
     active: outcomeActive(outcome.active),
   };
   const { odds, probabilities } = outcome;
@@ -232,7 +237,7 @@ function outcomeOdds(outcome: UofOddsChangeOutcome): OutcomeOdds {
 function outcomeActive(value: number | undefined): boolean {
   if (value === undefined || value === 1) return true;
   if (value === 0) return false;
-  throw invalid(`${ODDS_MARKET}/outcome/@active`, value, '1 or 0');
+  throw invalid(ODDS_OUTCOME_ACTIVE, value, '1 or 0');
 }
 
 /** XSD timeType: "37:12" or "37". */
@@ -275,7 +280,10 @@ function betStopped(document: UofBetStop, context: NormalizeContext): BetStopped
   };
 }
 
-const SETTLEMENT_MARKET = 'bet_settlement/outcomes/market';
+const SETTLEMENT_MARKET_ID = 'bet_settlement/outcomes/market/@id';
+const SETTLEMENT_OUTCOME = 'bet_settlement/outcomes/market/outcome';
+const SETTLEMENT_OUTCOME_ID = `${SETTLEMENT_OUTCOME}/@id`;
+const SETTLEMENT_OUTCOME_RESULT = `${SETTLEMENT_OUTCOME}/@result`;
 
 function betSettled(document: UofBetSettlement, context: NormalizeContext): BetSettled {
   const head = header('bet_settlement', document);
@@ -291,38 +299,37 @@ function betSettled(document: UofBetSettlement, context: NormalizeContext): BetS
 }
 
 function settledMarket(market: UofBetSettlementMarket): SettledMarket {
-  const id = marketId(market.id, `${SETTLEMENT_MARKET}/@id`);
-  const parsed = parseSpecifiers(market.specifiers);
+  const id = marketId(market.id, SETTLEMENT_MARKET_ID);
+  const specifiers = canonicalSpecifiers(market.specifiers);
   const outcomes: SettledOutcome[] = [];
   for (const outcome of market.outcome) {
     const settled = settledOutcome(outcome);
     if (settled !== undefined) outcomes.push(settled);
   }
-  const out: Mutable<SettledMarket> = { marketId: id, specifiers: canonicalSpecifiers(parsed), marketKey: marketKey(id, parsed), outcomes };
+  const out: Mutable<SettledMarket> = { marketId: id, specifiers, marketKey: marketKey(id, specifiers), outcomes };
   if (market.void_reason !== undefined) out.voidReason = market.void_reason;
   return out;
 }
 
 function settledOutcome(outcome: UofBetSettlementOutcome): SettledOutcome | undefined {
-  const path = `${SETTLEMENT_MARKET}/outcome`;
-  const id = required(outcome.id, `${path}/@id`);
-  const result = required(outcome.result, `${path}/@result`);
+  const id = required(outcome.id, SETTLEMENT_OUTCOME_ID);
+  const result = required(outcome.result, SETTLEMENT_OUTCOME_RESULT);
   if (result === -1) return undefined;
-  if (result !== 0 && result !== 1) throw invalid(`${path}/@result`, result, '1 (won), 0 (lost) or -1 (undecided)');
+  if (result !== 0 && result !== 1) throw invalid(SETTLEMENT_OUTCOME_RESULT, result, '1 (won), 0 (lost) or -1 (undecided)');
   const voidFactor = outcome.void_factor ?? '0';
   const voidValue = Number(voidFactor);
-  if (!(voidValue >= 0 && voidValue <= 1)) throw invalid(`${path}/@void_factor`, voidFactor, 'between 0 and 1');
+  if (!(voidValue >= 0 && voidValue <= 1)) throw invalid(`${SETTLEMENT_OUTCOME}/@void_factor`, voidFactor, 'between 0 and 1');
   const deadHeatFactor = outcome.dead_heat_factor ?? '1';
   const deadHeatValue = Number(deadHeatFactor);
-  if (!(deadHeatValue > 0 && deadHeatValue <= 1)) throw invalid(`${path}/@dead_heat_factor`, deadHeatFactor, 'above 0 and at most 1');
+  if (!(deadHeatValue > 0 && deadHeatValue <= 1)) throw invalid(`${SETTLEMENT_OUTCOME}/@dead_heat_factor`, deadHeatFactor, 'above 0 and at most 1');
   return { outcomeId: id, won: result === 1, voidFactor, deadHeatFactor };
 }
 
 function marketRefs(markets: readonly UofMarket[], root: string): MarketRef[] {
   return markets.map((market) => {
     const id = marketId(market.id, `${root}/market/@id`);
-    const parsed = parseSpecifiers(market.specifiers);
-    const out: Mutable<MarketRef> = { marketId: id, specifiers: canonicalSpecifiers(parsed), marketKey: marketKey(id, parsed) };
+    const specifiers = canonicalSpecifiers(market.specifiers);
+    const out: Mutable<MarketRef> = { marketId: id, specifiers, marketKey: marketKey(id, specifiers) };
     if (market.void_reason !== undefined) out.voidReason = market.void_reason;
     return out;
   });

@@ -36,3 +36,31 @@ test('canonical form is independent of order (property)', () => {
     }),
   );
 });
+
+test('a single pair sent in canonical form comes back as it was; anything else is parsed', () => {
+  assert.equal(canonicalSpecifiers('total=2.5'), 'total=2.5');
+  assert.equal(canonicalSpecifiers('variant=sr:exact_games:bestof:5'), 'variant=sr:exact_games:bestof:5');
+  assert.equal(canonicalSpecifiers('a=b=c'), 'a=b=c');
+  assert.equal(canonicalSpecifiers('total='), 'total=');
+  assert.equal(canonicalSpecifiers(' total=2.5'), 'total=2.5');
+  assert.equal(canonicalSpecifiers('total = 2.5'), 'total=2.5');
+  assert.equal(canonicalSpecifiers('total=2.5\u00a0'), 'total=2.5');
+  assert.equal(canonicalSpecifiers('=2.5'), '');
+  assert.equal(canonicalSpecifiers('novalue'), '');
+  assert.equal(canonicalSpecifiers('__proto__=1'), '');
+  assert.equal(marketKey(18, 'total=2.5'), '18/total=2.5');
+});
+
+test('the canonical form of any text is that of its parsed specifiers (property)', () => {
+  const text = fc.oneof(
+    fc.string({ unit: fc.constantFrom('a', 'b', '_', '=', '|', ' ', '\t', '\u00a0', '1', '.', ':', '-'), maxLength: 12 }),
+    fc.constantFrom('__proto__=1', 'constructor=1', 'toString=x', '1=a', 'a=1|__proto__=2'),
+  );
+  fc.assert(
+    fc.property(text, (raw) => {
+      assert.equal(canonicalSpecifiers(raw), canonicalSpecifiers(parseSpecifiers(raw)));
+      assert.equal(marketKey(7, raw), marketKey(7, parseSpecifiers(raw)));
+    }),
+    { numRuns: 5_000 },
+  );
+});
