@@ -21,8 +21,8 @@ import type { PriceBookUpdate } from '../core/ports/price-book.ts';
 import { PRODUCERS } from '../core/ids.ts';
 import { fairProbabilities, type FairSource } from './fair-probabilities.ts';
 import type { MarginLevel, ResolvedMargin } from './margin-config.ts';
-import { priceMarket, type MarketPrices, type PricerOptions } from './market-pricer.ts';
-import type { BookOutcome, MarginMethod } from './pricing/index.ts';
+import type { MarketPrices, MarketPricer } from './market-pricer.ts';
+import type { MarginMethod } from './pricing/index.ts';
 import { NO_SUSPENSIONS, holds, mergeSuspensions, reasonsOf, suspensionsKey, withSuspension, withoutSuspension } from './suspensions.ts';
 
 /** sport_event_status codes after which nothing is offered: ended, closed, cancelled, postponed, abandoned. */
@@ -38,16 +38,11 @@ export interface EventContext {
   resolveMargin(marketId: number): ResolvedMargin;
   /** How the provider's margin is removed when it sent no probabilities. */
   readonly providerMarginMethod: MarginMethod;
-  readonly pricer: PricerOptions;
+  readonly pricer: MarketPricer;
   /** Since when a producer is down; undefined while it is up. */
   producerDownSince(producer: number): number | undefined;
   /** bet_stop groups of a market type; undefined when unknown (every named group then applies). */
   groupsOf(marketId: number): readonly string[] | undefined;
-  /**
-   * The one shared copy of a price string. Prices are a few hundred ladder values; holding shared
-   * copies keeps each new price from outliving the young generation (shorter GC pauses).
-   */
-  internPrice(price: OddsString): OddsString;
 }
 
 /** Where a published change came from, copied into every delta. */
@@ -127,8 +122,10 @@ interface MarketEntry {
   overround: number | undefined;
   inBand: boolean;
   pricedMethod: MarginMethod | undefined;
-  /** Inputs changed since the last pricing (odds, activity, shifts). */
+  /** What pricing reads changed since the last pricing (outcomes, activity, fair probabilities, shifts). */
   needsPricing: boolean;
+  /** Listed for the next collect(). */
+  dirty: boolean;
   version: number;
   sentState: MarketState | undefined;
   sentSuspensions: string;
@@ -146,7 +143,8 @@ export class EventState {
   readonly #markets = new Map<string, MarketEntry>();
   /** Trader tick shifts by `marketKey#outcomeId`: kept through feed updates until removed. */
   readonly #shifts = new Map<string, number>();
-  readonly #dirty = new Set<MarketEntry>();
+  /** Markets changed since the last collect(), in the order they changed (see MarketEntry.dirty). */
+  readonly #dirty: MarketEntry[] = [];
   readonly #recentIds: string[] = [];
   readonly #recentSet = new Set<string>();
   readonly #recentCapacity: number;
@@ -240,7 +238,7 @@ export class EventState {
       if (odds.status === 1) s = withoutSuspension(s, 'BET_STOP');
       m.suspensions = syncProducerDown(s, m.producer, ctx);
       priced += countPriced(this.#price(m, ctx));
-      this.#dirty.add(m);
+      this.#markDirty(m);
     }
     return { stale, priced };
   }
@@ -267,7 +265,7 @@ export class EventState {
       if (s === m.suspensions && status === m.feedStatus) continue;
       m.suspensions = s;
       m.feedStatus = status;
-      this.#dirty.add(m);
+      this.#markDirty(m);
     }
   }
 
@@ -280,7 +278,7 @@ export class EventState {
       const next = undo ? (m.result === result ? undefined : m.result) : result;
       if (next === m.result) continue;
       m.result = next;
-      this.#dirty.add(m);
+      this.#markDirty(m);
     }
   }
 
@@ -292,7 +290,7 @@ export class EventState {
       const s = syncProducerDown(m.suspensions, producer, ctx);
       if (s === m.suspensions) continue;
       m.suspensions = s;
-      this.#dirty.add(m);
+      this.#markDirty(m);
       changed = true;
     }
     return changed;
@@ -333,7 +331,7 @@ export class EventState {
     const before = m.suspensions.find((s) => s.reason === 'TRADER');
     if (before) return before;
     m.suspensions = withSuspension(m.suspensions, 'TRADER', trader, now);
-    this.#dirty.add(m);
+    this.#markDirty(m);
     return undefined;
   }
 
@@ -342,7 +340,7 @@ export class EventState {
     const before = m.suspensions.find((s) => s.reason === 'TRADER');
     if (!before) return undefined;
     m.suspensions = withoutSuspension(m.suspensions, 'TRADER');
-    this.#dirty.add(m);
+    this.#markDirty(m);
     return before;
   }
 
@@ -422,47 +420,54 @@ export class EventState {
         m.sentState = undefined;
         m.sentSuspensions = '';
         for (const o of m.outcomes) o.sent = false;
-        this.#dirty.add(m);
+        this.#markDirty(m);
       }
       const started: EpochStarted = { v: 1, type: 'EpochStarted', eventId: this.eventId, epoch: this.#epoch, seq: ++this.#seq, ts: now, sourceTs: meta.sourceTs, traceId: meta.traceId };
       deltas.push(started);
     }
-    if (this.#dirty.size === 0 && !rebuild) return undefined;
+    if (this.#dirty.length === 0 && !rebuild) return undefined;
 
     const changed: MarketEntry[] = [];
     for (const m of this.#dirty) {
+      m.dirty = false;
       const state = this.#stateOf(m);
       const suspensions = this.#suspensionsOf(m);
       const skey = suspensionsKey(suspensions);
       const offered = offers(state);
-      let outcomes: OutcomePrice[] | undefined;
-      let touched: OutcomeEntry[] | undefined;
+      let moved = false;
       for (const o of m.outcomes) {
-        const price = offered ? o.price : undefined;
-        const active = price !== undefined;
-        if (o.sent && o.sentPrice === price) continue;
-        (outcomes ??= []).push(price === undefined ? { outcomeId: o.id, active } : { outcomeId: o.id, price, active });
-        (touched ??= []).push(o);
-        o.sent = true;
-        o.sentPrice = price;
+        if (o.sent && o.sentPrice === (offered ? o.price : undefined)) continue;
+        moved = true;
+        break;
       }
-      const priceDelta = outcomes !== undefined || m.sentState === undefined;
+      const priceDelta = moved || m.sentState === undefined;
       if (priceDelta) {
+        const seq = ++this.#seq;
+        const outcomes: OutcomePrice[] = [];
+        if (moved) {
+          for (const o of m.outcomes) {
+            const price = offered ? o.price : undefined;
+            if (o.sent && o.sentPrice === price) continue;
+            outcomes.push(price === undefined ? { outcomeId: o.id, active: false } : { outcomeId: o.id, price, active: true });
+            o.sent = true;
+            o.sentPrice = price;
+            o.version = seq;
+          }
+        }
         const delta: PriceChanged = {
           v: 1,
           type: 'PriceChanged',
           eventId: this.eventId,
           epoch: this.#epoch,
-          seq: ++this.#seq,
+          seq,
           ts: now,
           sourceTs: meta.sourceTs,
           traceId: meta.traceId,
           marketKey: m.key,
           state,
-          outcomes: outcomes ?? [],
+          outcomes,
         };
         deltas.push(delta);
-        if (touched) for (const o of touched) o.version = this.#seq;
         m.sentState = state;
       }
       if (skey !== m.sentSuspensions || state !== m.sentState) {
@@ -488,7 +493,7 @@ export class EventState {
       m.version = this.#seq;
       changed.push(m);
     }
-    this.#dirty.clear();
+    this.#dirty.length = 0;
     if (deltas.length === 0) return undefined;
     this.#ts = now;
     const update: PriceBookUpdate = {
@@ -525,7 +530,14 @@ export class EventState {
   #setEventSuspensions(s: readonly Suspension[]): void {
     if (s === this.#eventSuspensions) return;
     this.#eventSuspensions = s;
-    for (const m of this.#markets.values()) this.#dirty.add(m);
+    for (const m of this.#markets.values()) this.#markDirty(m);
+  }
+
+  /** A flag and a list rather than a Set: every market of every odds_change passes here. */
+  #markDirty(m: MarketEntry): void {
+    if (m.dirty) return;
+    m.dirty = true;
+    this.#dirty.push(m);
   }
 
   #market(marketKey: string): MarketEntry {
@@ -553,13 +565,21 @@ export class EventState {
     return mergeSuspensions(m.suspensions, this.#eventSuspensions);
   }
 
+  /**
+   * Takes the feed's outcomes. The market is priced again only when what its pricing reads
+   * changed: the outcomes listed, which are active, their fair probabilities. Provider odds that
+   * move while the feed's probabilities stay put change the trading view, not the prices, and
+   * most markets of an odds_change do not move at all.
+   */
   #updateOutcomes(m: MarketEntry, feed: readonly OutcomeOdds[], method: MarginMethod): void {
     const entries = sameOutcomes(m.outcomes, feed) ? m.outcomes : this.#matchOutcomes(m, feed);
-    let changed = entries !== m.outcomes || m.outcomes.length !== feed.length;
+    let reprice = entries !== m.outcomes || m.outcomes.length !== feed.length;
+    let changed = reprice;
     for (let i = 0; i < feed.length; i++) {
       const f = feed[i]!;
       const o = entries[i]!;
       if (o.feedActive === f.active && o.providerOdds === f.odds && o.probability === f.probability) continue;
+      if (o.feedActive !== f.active) reprice = true;
       o.feedActive = f.active;
       o.providerOdds = f.odds;
       o.probability = f.probability;
@@ -567,9 +587,14 @@ export class EventState {
     }
     if (!changed) return;
     const { fair, source } = fairProbabilities(feed, method);
-    for (let i = 0; i < entries.length; i++) entries[i]!.fair = fair[i];
+    for (let i = 0; i < entries.length; i++) {
+      const o = entries[i]!;
+      if (o.fair === fair[i]) continue;
+      o.fair = fair[i];
+      reprice = true;
+    }
     m.fairSource = source;
-    m.needsPricing = true;
+    if (reprice) m.needsPricing = true;
   }
 
   /**
@@ -605,28 +630,30 @@ export class EventState {
     if (!(sameMargin && held.marginLevel === margin.marginLevel && held.methodLevel === margin.methodLevel)) m.margin = margin;
     if (!m.needsPricing && sameMargin) return undefined;
     const result = this.#compute(m, margin, ctx);
-    for (let i = 0; i < m.outcomes.length; i++) {
-      const price = result.prices[i];
-      m.outcomes[i]!.price = price === undefined ? undefined : ctx.internPrice(price);
-    }
+    // The ladder's own strings: every market shares one copy of each price.
+    for (let i = 0; i < m.outcomes.length; i++) m.outcomes[i]!.price = result.prices[i];
     m.overround = result.overround;
     m.inBand = result.inBand;
     m.pricedMethod = result.method;
     m.needsPricing = false;
-    this.#dirty.add(m);
+    this.#markDirty(m);
     return result;
   }
 
   #compute(m: MarketEntry, margin: ResolvedMargin, ctx: EventContext): MarketPrices {
-    const noShifts = this.#shifts.size === 0;
-    const outcomes: BookOutcome[] = new Array(m.outcomes.length);
-    for (let i = 0; i < outcomes.length; i++) {
+    const n = m.outcomes.length;
+    const probabilities = new Array<number>(n);
+    const offered = new Array<boolean>(n);
+    const shifts = this.#shifts.size === 0 ? undefined : new Array<number>(n);
+    for (let i = 0; i < n; i++) {
       const o = m.outcomes[i]!;
       // Offered: active in the feed with a fair probability above 0 (nothing to price otherwise).
       const active = o.feedActive && o.fair !== undefined && o.fair > 0;
-      outcomes[i] = { id: o.id, probability: active ? o.fair! : 0, active, tickShift: noShifts ? 0 : this.shiftOf(m.key, o.id) };
+      probabilities[i] = active ? o.fair! : 0;
+      offered[i] = active;
+      if (shifts) shifts[i] = this.shiftOf(m.key, o.id);
     }
-    return priceMarket(outcomes, margin.margin, margin.method, ctx.pricer);
+    return ctx.pricer.price(probabilities, offered, shifts, margin.margin, margin.method);
   }
 
   #pricedMarket(m: MarketEntry, trading: boolean): PricedMarket {
@@ -712,6 +739,7 @@ function newMarket(odds: MarketOdds, producer: number): MarketEntry {
     inBand: false,
     pricedMethod: undefined,
     needsPricing: true,
+    dirty: false,
     version: 0,
     sentState: undefined,
     sentSuspensions: '',
@@ -720,8 +748,8 @@ function newMarket(odds: MarketOdds, producer: number): MarketEntry {
 
 function syncProducerDown(s: readonly Suspension[], producer: number, ctx: EventContext): readonly Suspension[] {
   const since = ctx.producerDownSince(producer);
-  const detail = String(producer);
   if (since === undefined) return withoutSuspension(s, 'PRODUCER_DOWN');
+  const detail = String(producer);
   // A market that moved to another producer drops the old producer's suspension.
   const others = s.some((x) => x.reason === 'PRODUCER_DOWN' && x.detail !== detail) ? withoutSuspension(s, 'PRODUCER_DOWN') : s;
   return withSuspension(others, 'PRODUCER_DOWN', detail, since);

@@ -17,14 +17,18 @@ export interface FairProbabilities {
 }
 
 export function fairProbabilities(outcomes: readonly OutcomeOdds[], method: MarginMethod): FairProbabilities {
-  const fair: (number | undefined)[] = outcomes.map((o) => (isProbability(o.probability) ? o.probability : undefined));
+  // One plain loop: this runs for every market of every odds_change.
+  const fair = new Array<number | undefined>(outcomes.length);
   let active = 0;
   let withProbability = 0;
   let withOdds = 0;
-  for (const o of outcomes) {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    const probability = isProbability(o.probability) ? o.probability : undefined;
+    fair[i] = probability;
     if (!o.active) continue;
     active++;
-    if (isProbability(o.probability)) withProbability++;
+    if (probability !== undefined) withProbability++;
     if (isOdds(o.odds)) withOdds++;
   }
   if (active === 0) return { fair, source: 'none' };

@@ -16,6 +16,8 @@ import { isMarginMethod, type MarginMethod } from './pricing/index.ts';
 export const MARGIN_LEVELS = ['default', 'sport', 'tournament', 'event', 'market-type'] as const;
 export type MarginLevel = (typeof MARGIN_LEVELS)[number];
 export type OverrideLevel = Exclude<MarginLevel, 'default'>;
+/** From the least to the most specific. */
+const OVERRIDE_ORDER: readonly OverrideLevel[] = MARGIN_LEVELS.filter((level): level is OverrideLevel => level !== 'default');
 
 /** Margins the trading desk may set: 0 (a fair book) to 0.5 (a 150 % book). */
 export const MARGIN_BOUNDS = { min: 0, max: 0.5 } as const;
@@ -62,39 +64,51 @@ const MARKET_ID_KEY = /^[1-9]\d{0,8}$/;
 
 export class MarginConfig {
   #default: Required<MarginSetting>;
+  /** What resolve() gives a market no override covers: one shared object, replaced with the default. */
+  #defaultResolved: ResolvedMargin;
   readonly #overrides: Record<OverrideLevel, Map<string, MarginSetting>>;
 
   constructor(defaults: Required<MarginSetting>, overrides: readonly MarginEntry[] = []) {
     assertSetting(defaults, true);
     this.#default = { margin: defaults.margin, method: defaults.method };
+    this.#defaultResolved = resolvedDefault(this.#default);
     this.#overrides = { sport: new Map(), tournament: new Map(), event: new Map(), 'market-type': new Map() };
     for (const entry of overrides) this.set(entry.scope, entry.setting);
   }
 
-  /** The margin and method a market gets: each from the most specific level that sets it. */
+  /**
+   * The margin and method a market gets: each from the most specific level that sets it. Runs
+   * for every market of every odds_change, so the usual case (no override covers the market)
+   * allocates nothing.
+   */
   resolve(ctx: MarketContext): ResolvedMargin {
+    const sport = this.#find('sport', ctx.sportId);
+    const tournament = this.#find('tournament', ctx.tournamentId);
+    const event = this.#find('event', ctx.eventId);
+    const marketType = this.#overrides['market-type'].size === 0 ? undefined : this.#find('market-type', String(ctx.marketId));
+    if (!sport && !tournament && !event && !marketType) return this.#defaultResolved;
     let margin = this.#default.margin;
     let method = this.#default.method;
     let marginLevel: MarginLevel = 'default';
     let methodLevel: MarginLevel = 'default';
-    const take = (level: OverrideLevel, key: string | undefined): void => {
-      if (key === undefined) return;
-      const s = this.#overrides[level].get(key);
-      if (!s) return;
-      if (s.margin !== undefined) {
+    const found = [sport, tournament, event, marketType];
+    for (let i = 0; i < found.length; i++) {
+      const s = found[i];
+      if (s?.margin !== undefined) {
         margin = s.margin;
-        marginLevel = level;
+        marginLevel = OVERRIDE_ORDER[i]!;
       }
-      if (s.method !== undefined) {
+      if (s?.method !== undefined) {
         method = s.method;
-        methodLevel = level;
+        methodLevel = OVERRIDE_ORDER[i]!;
       }
-    };
-    take('sport', ctx.sportId);
-    take('tournament', ctx.tournamentId);
-    take('event', ctx.eventId);
-    take('market-type', String(ctx.marketId));
+    }
     return { margin, method, marginLevel, methodLevel };
+  }
+
+  #find(level: OverrideLevel, key: string | undefined): MarginSetting | undefined {
+    const settings = this.#overrides[level];
+    return key === undefined || settings.size === 0 ? undefined : settings.get(key);
   }
 
   get(scope: MarginScope): MarginSetting | undefined {
@@ -110,6 +124,7 @@ export class MarginConfig {
     if (scope.level === 'default') {
       assertSetting(setting, true);
       this.#default = { margin: setting.margin!, method: setting.method! };
+      this.#defaultResolved = resolvedDefault(this.#default);
     } else {
       assertKey(scope);
       assertSetting(setting, false);
@@ -183,6 +198,10 @@ function assertSetting(setting: MarginSetting, complete: boolean): void {
     throw new AppError('INVALID_REQUEST', `margin must be a number from ${MARGIN_BOUNDS.min} to ${MARGIN_BOUNDS.max}, got ${String(margin)}`);
   }
   if (method !== undefined && !isMarginMethod(method)) throw new AppError('INVALID_REQUEST', `unknown margin method ${JSON.stringify(method)}`);
+}
+
+function resolvedDefault(setting: Required<MarginSetting>): ResolvedMargin {
+  return Object.freeze({ margin: setting.margin, method: setting.method, marginLevel: 'default', methodLevel: 'default' });
 }
 
 function compact(setting: MarginSetting): MarginSetting {

@@ -1,11 +1,11 @@
 /**
  * Prices one market for publication: its offered outcomes' fair probabilities, the operator's
  * margin and method, the ladder with its bounds and band, and the trader's tick shifts, through
- * the pricing book (pricing/book.ts). A market pricing refuses (bad input) offers nothing.
+ * the book solver (pricing/book.ts). A market pricing refuses (bad input) offers nothing.
  */
 import { isAppError } from '../core/errors.ts';
 import type { OddsString } from '../core/odds.ts';
-import { priceBook, type BandMiss, type BookOutcome, type MarginMethod, type PriceLadder } from './pricing/index.ts';
+import { BookSolver, type BandMiss, type BookOutcome, type MarginMethod, type PriceLadder, type SolvedBook } from './pricing/index.ts';
 
 export interface PricerOptions {
   readonly ladder: PriceLadder;
@@ -37,61 +37,129 @@ export interface MarketPrices {
 export function coverOf(probabilities: readonly number[]): number {
   let sum = 0;
   for (const p of probabilities) sum += p;
+  return coverOfSum(sum);
+}
+
+function coverOfSum(sum: number): number {
   return Math.max(1, Math.round(sum));
 }
 
 /**
  * Prices the offered outcomes (active, with a probability above 0) with `margin` by `method`.
- * Outcomes not offered get no price.
+ * Outcomes not offered get no price. For one-off calls; the engine keeps a {@link MarketPricer}.
  */
 export function priceMarket(outcomes: readonly BookOutcome[], margin: number, method: MarginMethod, options: PricerOptions): MarketPrices {
-  let offered = 0;
-  for (const o of outcomes) if (o.active !== false) offered++;
-  if (offered === 0) return { prices: outcomes.map(() => undefined), overround: undefined, inBand: false, bandMiss: 'nothing-offered', method };
-  const cover = coverOf(outcomes.filter((o) => o.active !== false).map((o) => o.probability));
-  if (cover > 1) return priceOverlapping(outcomes, cover, margin, method, options);
-  try {
-    const priced = priceBook(outcomes, { margin, method, ladder: options.ladder, band: options.band, minOdds: options.minOdds, maxOdds: options.maxOdds });
-    const prices: (OddsString | undefined)[] = new Array(priced.outcomes.length);
-    for (let i = 0; i < prices.length; i++) prices[i] = priced.outcomes[i]!.price ?? undefined;
-    const result: MarketPrices = { prices, overround: priced.overround, inBand: priced.inBand, method: priced.method };
-    return priced.reason === undefined ? result : { ...result, bandMiss: priced.reason };
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'PRICING_INPUT_INVALID') throw error;
-    return { prices: outcomes.map(() => undefined), overround: undefined, inBand: false, method, error: error.message };
-  }
+  return new MarketPricer(options).price(
+    outcomes.map((o) => o.probability),
+    outcomes.map((o) => o.active !== false),
+    outcomes.map((o) => o.tickShift ?? 0),
+    margin,
+    method,
+  );
 }
 
 /**
- * A market whose outcomes overlap (double chance) is no book: normalizing it to 1 would price a
- * 78 % outcome as if it were 39 %. Each offered outcome is priced as its own two-way book against
- * its complement, so it carries the margin on its own; the market's overround is reported per
- * cover (Σ 1/price ÷ k − 1).
+ * Prices markets on one ladder, bounds and band. It holds a book solver and its working arrays,
+ * so pricing a market allocates little more than its result. Not reentrant.
  */
-function priceOverlapping(outcomes: readonly BookOutcome[], cover: number, margin: number, method: MarginMethod, options: PricerOptions): MarketPrices {
-  const prices: (OddsString | undefined)[] = outcomes.map(() => undefined);
-  let inverse = 0;
-  let inBand = true;
-  let used: MarginMethod = method;
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
-    if (o.active === false || !(o.probability > 0 && o.probability < 1)) continue;
-    const two = priceMarket(
-      [
-        { id: o.id, probability: o.probability, ...(o.tickShift ? { tickShift: o.tickShift } : {}) },
-        { id: 'complement', probability: 1 - o.probability },
-      ],
-      margin,
-      method,
-      options,
-    );
-    const price = two.prices[0];
-    if (price === undefined) continue;
-    prices[i] = price;
-    inverse += 1 / Number(price);
-    inBand &&= two.inBand;
-    if (two.method !== method) used = two.method;
+export class MarketPricer {
+  readonly #ladder: PriceLadder;
+  readonly #band: number;
+  readonly #solver: BookSolver;
+  /** A double-chance outcome and its complement, priced as a two-way book. */
+  readonly #pair = [0, 0];
+  readonly #pairShift = [0, 0];
+
+  /** Throws PRICING_INPUT_INVALID when the bounds leave no ladder price. */
+  constructor(options: PricerOptions) {
+    this.#ladder = options.ladder;
+    this.#band = options.band;
+    this.#solver = new BookSolver(options.ladder, options);
   }
-  const overround = inverse === 0 ? undefined : inverse / cover - 1;
-  return { prices, overround, inBand: inBand && overround !== undefined, method: used };
+
+  /**
+   * Prices one market given per outcome its fair probability, whether it is offered (all when
+   * `offered` is undefined) and its trader tick shift (none when `shifts` is undefined).
+   */
+  price(
+    probabilities: ArrayLike<number>,
+    offered: ArrayLike<boolean> | undefined,
+    shifts: ArrayLike<number> | undefined,
+    margin: number,
+    method: MarginMethod,
+  ): MarketPrices {
+    const n = probabilities.length;
+    let count = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      if (offered !== undefined && !offered[i]) continue;
+      count++;
+      sum += probabilities[i]!;
+    }
+    if (count === 0) return { prices: new Array<undefined>(n).fill(undefined), overround: undefined, inBand: false, bandMiss: 'nothing-offered', method };
+    const cover = coverOfSum(sum);
+    if (cover > 1) return this.#priceOverlapping(probabilities, offered, shifts, cover, margin, method);
+    const solved = this.#solve(probabilities, offered, shifts, margin, method);
+    if (typeof solved === 'string') return { prices: new Array<undefined>(n).fill(undefined), overround: undefined, inBand: false, method, error: solved };
+    const prices = new Array<OddsString | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      const index = solved.indices[i]!;
+      prices[i] = index < 0 ? undefined : this.#ladder.priceAt(index);
+    }
+    const result: MarketPrices = { prices, overround: solved.overround, inBand: solved.reason === undefined, method: solved.method };
+    return solved.reason === undefined ? result : { ...result, bandMiss: solved.reason };
+  }
+
+  /** The solved book, or the message of a PRICING_INPUT_INVALID refusal. */
+  #solve(
+    probabilities: ArrayLike<number>,
+    offered: ArrayLike<boolean> | undefined,
+    shifts: ArrayLike<number> | undefined,
+    margin: number,
+    method: MarginMethod,
+  ): SolvedBook | string {
+    try {
+      return this.#solver.solve(probabilities, offered, shifts, margin, method, this.#band);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'PRICING_INPUT_INVALID') throw error;
+      return error.message;
+    }
+  }
+
+  /**
+   * A market whose outcomes overlap (double chance) is no book: normalizing it to 1 would price a
+   * 78 % outcome as if it were 39 %. Each offered outcome is priced as its own two-way book
+   * against its complement, so it carries the margin on its own; the market's overround is
+   * reported per cover (Σ 1/price ÷ k − 1).
+   */
+  #priceOverlapping(
+    probabilities: ArrayLike<number>,
+    offered: ArrayLike<boolean> | undefined,
+    shifts: ArrayLike<number> | undefined,
+    cover: number,
+    margin: number,
+    method: MarginMethod,
+  ): MarketPrices {
+    const n = probabilities.length;
+    const prices = new Array<OddsString | undefined>(n).fill(undefined);
+    let inverse = 0;
+    let inBand = true;
+    let used: MarginMethod = method;
+    for (let i = 0; i < n; i++) {
+      const p = probabilities[i]!;
+      if ((offered !== undefined && !offered[i]) || !(p > 0 && p < 1)) continue;
+      this.#pair[0] = p;
+      this.#pair[1] = 1 - p;
+      this.#pairShift[0] = shifts === undefined ? 0 : shifts[i]!;
+      const two = this.#solve(this.#pair, undefined, this.#pairShift, margin, method);
+      if (typeof two === 'string') continue;
+      const index = two.indices[0]!;
+      prices[i] = this.#ladder.priceAt(index);
+      inverse += this.#ladder.inverseOddsAt(index);
+      inBand &&= two.reason === undefined;
+      if (two.method !== method) used = two.method;
+    }
+    const overround = inverse === 0 ? undefined : inverse / cover - 1;
+    return { prices, overround, inBand: inBand && overround !== undefined, method: used };
+  }
 }

@@ -38,8 +38,8 @@ import { marketDescription } from '../core/market-descriptions.ts';
 import { TOPICS } from '../core/topics.ts';
 import { AuditLog, type Actor, type AuditEntry, type AuditQuery } from './audit-log.ts';
 import { EventState, type ChangeMeta, type EventContext, type EventPhase, type MarketPreview, type TradingMarket } from './event-state.ts';
-import { MarginConfig, scopeCovers, scopeCoversEvent, type MarginChange, type MarginEntry, type MarginScope, type MarginSetting } from './margin-config.ts';
-import type { PricerOptions } from './market-pricer.ts';
+import { MarginConfig, scopeCovers, scopeCoversEvent, type MarginChange, type MarginEntry, type MarginScope, type MarginSetting, type ResolvedMargin } from './margin-config.ts';
+import { MarketPricer } from './market-pricer.ts';
 import { DEFAULT_BAND, createPriceLadder, type LadderSegment, type MarginMethod } from './pricing/index.ts';
 
 /** Sport and tournament of an event, as the fixture catalog knows them. */
@@ -179,19 +179,54 @@ interface Slot {
 
 const noop = (): void => undefined;
 
+/**
+ * What an event's state reads from the engine while it applies one message or trading action.
+ * One is made per message: a class, so that making it makes no closures.
+ */
+class EngineContext implements EventContext {
+  readonly providerMarginMethod: MarginMethod;
+  readonly pricer: MarketPricer;
+  readonly #down: ReadonlyMap<number, number>;
+  readonly #margins: MarginConfig;
+  readonly #eventId: string;
+  readonly #info: EventInfo | undefined;
+
+  constructor(engine: { providerMarginMethod: MarginMethod; pricer: MarketPricer; down: ReadonlyMap<number, number> }, margins: MarginConfig, eventId: string, info: EventInfo | undefined) {
+    this.providerMarginMethod = engine.providerMarginMethod;
+    this.pricer = engine.pricer;
+    this.#down = engine.down;
+    this.#margins = margins;
+    this.#eventId = eventId;
+    this.#info = info;
+  }
+
+  resolveMargin(marketId: number): ResolvedMargin {
+    return this.#margins.resolve({ eventId: this.#eventId, marketId, sportId: this.#info?.sportId, tournamentId: this.#info?.tournamentId });
+  }
+
+  producerDownSince(producer: number): number | undefined {
+    return this.#down.get(producer);
+  }
+
+  groupsOf(marketId: number): readonly string[] | undefined {
+    // A market type missing from the descriptions has no known groups: every bet_stop stops it.
+    return marketDescription(marketId)?.groups;
+  }
+}
+
 export function createOddsEngine(deps: OddsEngineDeps, options: OddsEngineOptions = {}): OddsEngine {
   const { bus, clock, priceBook, metrics } = deps;
   const logger = deps.logger.child({ service: 'odds-engine' });
   const margins = new MarginConfig(options.margin ?? { margin: 0.05, method: 'proportional' }, options.marginOverrides ?? []);
   const audit = new AuditLog(clock, options.auditCapacity === undefined ? {} : { capacity: options.auditCapacity });
-  const pricer: PricerOptions = {
+  const band = options.band ?? DEFAULT_BAND;
+  // Fails at construction, not on the first message, when the bounds leave no price.
+  const pricer = new MarketPricer({
     ladder: createPriceLadder(options.ladder),
-    band: options.band ?? DEFAULT_BAND,
+    band,
     ...(options.minOdds !== undefined ? { minOdds: options.minOdds } : {}),
     ...(options.maxOdds !== undefined ? { maxOdds: options.maxOdds } : {}),
-  };
-  // Fails at construction, not on the first message, when the bounds leave no price.
-  pricer.ladder.indexRange(pricer);
+  });
   const providerMarginMethod = options.providerMarginMethod ?? 'proportional';
   const retainFinishedMs = options.retainFinishedMs ?? 3_600_000;
   const events = new Map<string, Slot>();
@@ -209,26 +244,8 @@ export function createOddsEngine(deps: OddsEngineDeps, options: OddsEngineOption
   const downGauge = metrics.gauge('sb_odds_producers_down', 'Producers whose markets are suspended as down.');
   const leaseFailures = metrics.counter('sb_odds_lease_renewal_failures_total', 'Engine lease renewals the store refused.');
 
-  const prices = new Map<string, string>();
-  const internPrice = (price: string): string => {
-    const held = prices.get(price);
-    if (held !== undefined) return held;
-    prices.set(price, price);
-    return price;
-  };
-
-  const contextFor = (eventId: string, config: MarginConfig = margins): EventContext => {
-    const info = deps.eventInfo?.(eventId);
-    return {
-      resolveMargin: (marketId) => config.resolve({ eventId, marketId, sportId: info?.sportId, tournamentId: info?.tournamentId }),
-      providerMarginMethod,
-      pricer,
-      producerDownSince: (producer) => down.get(producer),
-      // A market type missing from the descriptions has no known groups: every bet_stop stops it.
-      groupsOf: (marketId) => marketDescription(marketId)?.groups,
-      internPrice,
-    };
-  };
+  const engineParts = { providerMarginMethod, pricer, down };
+  const contextFor = (eventId: string, config: MarginConfig = margins): EventContext => new EngineContext(engineParts, config, eventId, deps.eventInfo?.(eventId));
 
   const newEpoch = (now: number): string => `${now.toString(36)}-${randomBytes(4).toString('hex')}`;
 
@@ -686,7 +703,7 @@ export function createOddsEngine(deps: OddsEngineDeps, options: OddsEngineOption
       });
       pruneTimer = clock.setInterval(prune, 60_000);
       const defaults = margins.get({ level: 'default' });
-      logger.info({ margin: defaults?.margin, method: defaults?.method, providerMarginMethod, band: pricer.band }, 'odds engine started');
+      logger.info({ margin: defaults?.margin, method: defaults?.method, providerMarginMethod, band }, 'odds engine started');
     },
 
     async stop() {

@@ -50,6 +50,8 @@ const SCALE = 10_000;
 const MAX_UNITS = 10_000 * SCALE - 1;
 /** A ladder beyond this many prices is a configuration mistake (and would waste memory). */
 const MAX_SIZE = 100_000;
+/** Most entries of the segment lookup table (see PriceLadder.#bucketSegment). */
+const MAX_BUCKETS = 4096;
 /**
  * Odds within a relative 1e-9 below a ladder price count as that price: 1/q computed in floating
  * point lands a few ulps (~1e-16) either side of an exact tick, and rounding 2.1 − 4e-16 down to
@@ -71,16 +73,29 @@ export class PriceLadder {
   readonly maxPrice: OddsString;
   /** Each price in ten-thousandths, by index. */
   readonly #units: Int32Array;
+  /** Each price as its published string, by index: made once, shared by every book priced. */
+  readonly #prices: OddsString[];
   /** 1 / price, by index: the implied probability the book's overround is summed from. */
   readonly #inverse: Float64Array;
-  /** Per segment: its top (units), its step (units), and the index of its first price. */
+  /** Per segment: its bottom and top (units; prices lie in (bottom, top]), its step (units), and the index of its first price. */
+  readonly #segmentBottom: Int32Array;
   readonly #segmentTop: Int32Array;
   readonly #segmentStep: Int32Array;
   readonly #segmentFirstIndex: Int32Array;
+  /**
+   * Finding the segment of some odds is the innermost step of pricing a book (each outcome, each
+   * probe of the band search), so it is a table lookup rather than a binary search: units are cut
+   * into buckets of 2^#bucketShift, and #bucketSegment[b] is the segment of the lowest units in
+   * bucket b. A bucket is narrower than most segments, so the segment found is the right one or
+   * (near a segment top) one of the next few.
+   */
+  readonly #bucketShift: number;
+  readonly #bucketSegment: Int32Array;
 
   constructor(segments: readonly LadderSegment[]) {
     if (segments.length === 0) throw configInvalid('a price ladder needs at least one segment');
     const count = segments.length;
+    this.#segmentBottom = new Int32Array(count);
     this.#segmentTop = new Int32Array(count);
     this.#segmentStep = new Int32Array(count);
     this.#segmentFirstIndex = new Int32Array(count);
@@ -95,6 +110,7 @@ export class PriceLadder {
       if (step <= 0 || (top - bottom) % step !== 0) {
         throw configInvalid(`segment ${s}: ${formatUnits(bottom)} to ${formatUnits(top)} is not a whole number of ${formatUnits(step)} steps`);
       }
+      this.#segmentBottom[s] = bottom;
       this.#segmentTop[s] = top;
       this.#segmentStep[s] = step;
       this.#segmentFirstIndex[s] = size;
@@ -105,6 +121,7 @@ export class PriceLadder {
     this.size = size;
     this.#units = new Int32Array(size);
     this.#inverse = new Float64Array(size);
+    this.#prices = new Array<OddsString>(size);
     let index = 0;
     bottom = SCALE;
     for (let s = 0; s < count; s++) {
@@ -112,22 +129,35 @@ export class PriceLadder {
       for (let u = bottom + step; u <= this.#segmentTop[s]!; u += step) {
         this.#units[index] = u;
         this.#inverse[index] = SCALE / u;
+        this.#prices[index] = formatUnits(u);
         index++;
       }
       bottom = this.#segmentTop[s]!;
     }
-    this.minPrice = formatUnits(this.#units[0]!);
-    this.maxPrice = formatUnits(this.#units[size - 1]!);
+    this.minPrice = this.#prices[0]!;
+    this.maxPrice = this.#prices[size - 1]!;
+
+    let narrowest = Number.POSITIVE_INFINITY;
+    for (let s = 0; s < count; s++) narrowest = Math.min(narrowest, this.#segmentTop[s]! - this.#segmentBottom[s]!);
+    const highest = this.#segmentTop[count - 1]!;
+    let shift = Math.floor(Math.log2(narrowest));
+    while ((highest >>> shift) + 1 > MAX_BUCKETS) shift++;
+    this.#bucketShift = shift;
+    this.#bucketSegment = new Int32Array((highest >>> shift) + 1);
+    for (let b = 0, s = 0; b < this.#bucketSegment.length; b++) {
+      while (s < count - 1 && this.#segmentTop[s]! < b << shift) s++;
+      this.#bucketSegment[b] = s;
+    }
   }
 
   /** The price at `index` as an exact string ("2.06"); throws PRICING_INPUT_INVALID off the ladder. */
   priceAt(index: number): OddsString {
-    return formatUnits(this.#unitsAt(index));
+    return this.#prices[this.#valid(index)]!;
   }
 
   /** The price at `index` as a number. */
   oddsAt(index: number): number {
-    return this.#unitsAt(index) / SCALE;
+    return this.#units[this.#valid(index)]! / SCALE;
   }
 
   /** 1 / price at `index`, without bounds checks: for loops that already hold valid indices. */
@@ -191,30 +221,25 @@ export class PriceLadder {
     return this.priceAt(clamp(index + ticks, range.min, range.max));
   }
 
-  #unitsAt(index: number): number {
+  /** `index` itself when it is on the ladder; throws PRICING_INPUT_INVALID otherwise. */
+  #valid(index: number): number {
     if (!(Number.isInteger(index) && index >= 0 && index < this.size)) {
       throw pricingInvalid(`ladder index ${index} is outside 0..${this.size - 1}`);
     }
-    return this.#units[index]!;
+    return index;
   }
+
 
   #floorIndexOfUnits(units: number): number {
     const tops = this.#segmentTop;
-    const last = tops.length - 1;
-    if (units >= tops[last]!) return this.size - 1;
+    if (units >= tops[tops.length - 1]!) return this.size - 1;
     if (!(units > SCALE)) return -1;
-    // First segment whose top is ≥ units.
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tops[mid]! >= units) hi = mid;
-      else lo = mid + 1;
-    }
-    const bottom = lo === 0 ? SCALE : tops[lo - 1]!;
-    // units is in (bottom, top]: whole steps above bottom; zero steps means bottom itself, the
-    // previous segment's last price (or below the ladder for the first segment).
-    return this.#segmentFirstIndex[lo]! + Math.floor((units - bottom) / this.#segmentStep[lo]!) - 1;
+    // The segment whose (bottom, top] holds units: units is an integer in (SCALE, highest top).
+    let s = this.#bucketSegment[units >>> this.#bucketShift]!;
+    while (tops[s]! < units) s++;
+    // Whole steps above bottom; zero steps means bottom itself, the previous segment's last price
+    // (or below the ladder for the first segment).
+    return this.#segmentFirstIndex[s]! + Math.floor((units - this.#segmentBottom[s]!) / this.#segmentStep[s]!) - 1;
   }
 
   #ceilIndexOfUnits(units: number): number {

@@ -86,14 +86,14 @@ export interface MarginRemoved {
 export function applyMargin(probabilities: readonly number[], margin: number, method: MarginMethod): MarginApplied {
   assertMargin(margin);
   const fair = normalizeProbabilities(probabilities);
+  const priced = new Float64Array(fair.length);
   let path = marginPath(method, fair);
-  let t = path.solve(margin);
+  let t = path.solve(margin, priced);
   const fellBack = Number.isNaN(t);
   if (fellBack) {
     path = marginPath('proportional', fair);
-    t = path.solve(margin);
+    t = path.solve(margin, priced);
   }
-  const priced = new Float64Array(fair.length);
   const sum = path.probabilitiesAt(t, priced);
   return {
     odds: Array.from(priced, (q) => (q > 0 ? 1 / q : Number.POSITIVE_INFINITY)),
@@ -165,8 +165,17 @@ export interface MarginPath {
   probabilitiesAt(t: number, out: Float64Array): number;
   /** The method's own parameter at t, as reported in {@link MarginApplied.parameter}. */
   parameterAt(t: number): number;
-  /** The t at which Σq = 1 + margin, or NaN when this method cannot reach that margin. */
-  solve(margin: number): number;
+  /**
+   * The t at which Σq = 1 + margin, or NaN when this method cannot reach that margin. `scratch`
+   * (at least as long as the book) is written freely by the methods that search for t.
+   */
+  solve(margin: number, scratch: Float64Array): number;
+  /**
+   * A t near the one solve() finds, for a search that only needs a good start (the book solver
+   * steps out from it in ticks): exact where solve() is closed-form, otherwise one secant step
+   * from the fair book. NaN exactly when solve() gives NaN. Writes `scratch` freely.
+   */
+  approximate(margin: number, scratch: Float64Array): number;
 }
 
 /** A booksum within this of 1 is a fair book. */
@@ -178,122 +187,240 @@ const FAIR_PARAMETER: Readonly<Record<MarginMethod, number>> = { proportional: 1
 /** Beyond |t| = 40 (factors of e^40 ≈ 2e17) every price is pinned to an end of any ladder. */
 const T_LIMIT = 40;
 
-/** Builds the path of `method` over fair probabilities that sum to 1 (see {@link normalizeProbabilities}). */
-export function marginPath(method: MarginMethod, fair: Float64Array): MarginPath {
-  const n = fair.length;
-  const identity = (out: Float64Array): number => {
-    out.set(fair);
-    return 1;
-  };
+/**
+ * Builds the path of `method` over the first `n` fair probabilities of `fair` (all of them by
+ * default), which sum to 1 (see {@link normalizeProbabilities}). The path reads `fair` on every
+ * call: a caller reusing the array must not change it while it uses the path.
+ */
+export function marginPath(method: MarginMethod, fair: Float64Array, n: number = fair.length): MarginPath {
   switch (method) {
     case 'proportional':
-      return {
-        method,
-        tMin: -T_LIMIT,
-        tMax: T_LIMIT,
-        probabilitiesAt(t, out) {
-          if (t === 0) return identity(out);
-          const factor = Math.exp(t);
-          for (let i = 0; i < n; i++) out[i] = fair[i]! * factor;
-          return factor;
-        },
-        parameterAt: Math.exp,
-        solve: Math.log1p,
-      };
-    case 'additive': {
-      let smallest = Number.POSITIVE_INFINITY;
-      for (const p of fair) smallest = Math.min(smallest, p);
-      return {
-        method,
-        // At −min p the smallest q reaches 0; at +1 every q ≥ 1.
-        tMin: -smallest,
-        tMax: 1,
-        probabilitiesAt(t, out) {
-          if (t === 0) return identity(out);
-          for (let i = 0; i < n; i++) out[i] = fair[i]! + t;
-          return 1 + n * t;
-        },
-        parameterAt: (t) => t,
-        solve: (margin) => (margin / n > -smallest ? margin / n : Number.NaN),
-      };
+      return new ProportionalPath(fair, n);
+    case 'additive':
+      return new AdditivePath(fair, n);
+    case 'power':
+      return new PowerPath(fair, n);
+    case 'odds-ratio':
+      return new OddsRatioPath(fair, n);
+    case 'shin':
+      return new ShinPath(fair, n);
+  }
+}
+
+// The paths are classes rather than object literals of closures: a book is priced many times a
+// second, and one shape per method keeps the calls monomorphic and allocates nothing per call.
+
+/** The fair book itself (t = 0 on every path): copies p into `out`, returns Σp = 1. */
+function fairBook(fair: Float64Array, n: number, out: Float64Array): number {
+  for (let i = 0; i < n; i++) out[i] = fair[i]!;
+  return 1;
+}
+
+class ProportionalPath implements MarginPath {
+  readonly method = 'proportional';
+  readonly tMin = -T_LIMIT;
+  readonly tMax = T_LIMIT;
+  readonly #fair: Float64Array;
+  readonly #n: number;
+
+  constructor(fair: Float64Array, n: number) {
+    this.#fair = fair;
+    this.#n = n;
+  }
+
+  probabilitiesAt(t: number, out: Float64Array): number {
+    const fair = this.#fair;
+    const n = this.#n;
+    if (t === 0) return fairBook(fair, n, out);
+    const factor = Math.exp(t);
+    for (let i = 0; i < n; i++) out[i] = fair[i]! * factor;
+    return factor;
+  }
+
+  parameterAt(t: number): number {
+    return Math.exp(t);
+  }
+
+  solve(margin: number): number {
+    return Math.log1p(margin);
+  }
+
+  approximate(margin: number): number {
+    return this.solve(margin);
+  }
+}
+
+class AdditivePath implements MarginPath {
+  readonly method = 'additive';
+  /** At −min p the smallest q reaches 0. */
+  readonly tMin: number;
+  /** At +1 every q ≥ 1. */
+  readonly tMax = 1;
+  readonly #fair: Float64Array;
+  readonly #n: number;
+
+  constructor(fair: Float64Array, n: number) {
+    this.#fair = fair;
+    this.#n = n;
+    let smallest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) smallest = Math.min(smallest, fair[i]!);
+    this.tMin = -smallest;
+  }
+
+  probabilitiesAt(t: number, out: Float64Array): number {
+    const fair = this.#fair;
+    const n = this.#n;
+    if (t === 0) return fairBook(fair, n, out);
+    for (let i = 0; i < n; i++) out[i] = fair[i]! + t;
+    return 1 + n * t;
+  }
+
+  parameterAt(t: number): number {
+    return t;
+  }
+
+  solve(margin: number): number {
+    return margin / this.#n > this.tMin ? margin / this.#n : Number.NaN;
+  }
+
+  approximate(margin: number): number {
+    return this.solve(margin);
+  }
+}
+
+class PowerPath implements MarginPath {
+  readonly method = 'power';
+  readonly tMin = -T_LIMIT;
+  readonly tMax = T_LIMIT;
+  readonly #fair: Float64Array;
+  readonly #n: number;
+  /** ln p_i: p^k is computed as e^(k ln p), several times faster than Math.pow (ln 0 = −∞ gives 0). */
+  readonly #logs: Float64Array;
+
+  constructor(fair: Float64Array, n: number) {
+    this.#fair = fair;
+    this.#n = n;
+    this.#logs = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.#logs[i] = Math.log(fair[i]!);
+  }
+
+  probabilitiesAt(t: number, out: Float64Array): number {
+    const n = this.#n;
+    if (t === 0) return fairBook(this.#fair, n, out);
+    const k = Math.exp(-t);
+    const logs = this.#logs;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += out[i] = Math.exp(k * logs[i]!);
+    return sum;
+  }
+
+  parameterAt(t: number): number {
+    return Math.exp(-t);
+  }
+
+  solve(margin: number, scratch: Float64Array): number {
+    return solveSum(this, margin, scratch);
+  }
+
+  approximate(margin: number, scratch: Float64Array): number {
+    return approximateSum(this, margin, scratch);
+  }
+}
+
+class OddsRatioPath implements MarginPath {
+  readonly method = 'odds-ratio';
+  readonly tMin = -T_LIMIT;
+  readonly tMax = T_LIMIT;
+  readonly #fair: Float64Array;
+  readonly #n: number;
+
+  constructor(fair: Float64Array, n: number) {
+    this.#fair = fair;
+    this.#n = n;
+  }
+
+  probabilitiesAt(t: number, out: Float64Array): number {
+    const fair = this.#fair;
+    const n = this.#n;
+    if (t === 0) return fairBook(fair, n, out);
+    const ratio = Math.exp(t);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const p = fair[i]!;
+      sum += out[i] = (ratio * p) / (1 - p + ratio * p);
     }
-    case 'power': {
-      const path: MarginPath = {
-        method,
-        tMin: -T_LIMIT,
-        tMax: T_LIMIT,
-        probabilitiesAt(t, out) {
-          if (t === 0) return identity(out);
-          const k = Math.exp(-t);
-          let sum = 0;
-          for (let i = 0; i < n; i++) sum += out[i] = Math.pow(fair[i]!, k);
-          return sum;
-        },
-        parameterAt: (t) => Math.exp(-t),
-        solve: (margin) => solveSum(path, margin, n),
-      };
-      return path;
+    return sum;
+  }
+
+  parameterAt(t: number): number {
+    return Math.exp(t);
+  }
+
+  solve(margin: number, scratch: Float64Array): number {
+    return solveSum(this, margin, scratch);
+  }
+
+  approximate(margin: number, scratch: Float64Array): number {
+    return approximateSum(this, margin, scratch);
+  }
+}
+
+class ShinPath implements MarginPath {
+  readonly method = 'shin';
+  readonly tMin = 0;
+  readonly tMax = T_LIMIT;
+  readonly #fair: Float64Array;
+  readonly #n: number;
+
+  constructor(fair: Float64Array, n: number) {
+    this.#fair = fair;
+    this.#n = n;
+  }
+
+  probabilitiesAt(t: number, out: Float64Array): number {
+    const fair = this.#fair;
+    const n = this.#n;
+    if (t === 0) return fairBook(fair, n, out);
+    const z = -Math.expm1(-t);
+    let root = 0;
+    for (let i = 0; i < n; i++) {
+      const p = fair[i]!;
+      // Shin (1993) eq. 5: √(z p + (1 − z) p²), written p² + z p (1 − p) to keep it exact near z = 0.
+      root += out[i] = Math.sqrt(p * p + z * p * (1 - p));
     }
-    case 'odds-ratio': {
-      const path: MarginPath = {
-        method,
-        tMin: -T_LIMIT,
-        tMax: T_LIMIT,
-        probabilitiesAt(t, out) {
-          if (t === 0) return identity(out);
-          const ratio = Math.exp(t);
-          let sum = 0;
-          for (let i = 0; i < n; i++) {
-            const p = fair[i]!;
-            sum += out[i] = (ratio * p) / (1 - p + ratio * p);
-          }
-          return sum;
-        },
-        parameterAt: Math.exp,
-        solve: (margin) => solveSum(path, margin, n),
-      };
-      return path;
-    }
-    case 'shin': {
-      const path: MarginPath = {
-        method,
-        tMin: 0,
-        tMax: T_LIMIT,
-        probabilitiesAt(t, out) {
-          if (t === 0) return identity(out);
-          const z = -Math.expm1(-t);
-          let root = 0;
-          for (let i = 0; i < n; i++) {
-            const p = fair[i]!;
-            // Shin (1993) eq. 5: √(z p + (1 − z) p²), written p² + z p (1 − p) to keep it exact near z = 0.
-            root += out[i] = Math.sqrt(p * p + z * p * (1 - p));
-          }
-          for (let i = 0; i < n; i++) out[i]! *= root;
-          return root * root;
-        },
-        parameterAt: (t) => -Math.expm1(-t),
-        solve: (margin) => (margin < 0 ? Number.NaN : solveSum(path, margin, n)),
-      };
-      return path;
-    }
+    for (let i = 0; i < n; i++) out[i]! *= root;
+    return root * root;
+  }
+
+  parameterAt(t: number): number {
+    return -Math.expm1(-t);
+  }
+
+  solve(margin: number, scratch: Float64Array): number {
+    return margin < 0 ? Number.NaN : solveSum(this, margin, scratch);
+  }
+
+  approximate(margin: number, scratch: Float64Array): number {
+    return margin < 0 ? Number.NaN : approximateSum(this, margin, scratch);
   }
 }
 
 /**
- * Validates fair probabilities and scales them to sum to 1. Throws PRICING_INPUT_INVALID on an
- * empty list, a negative or non-finite value, or a zero sum.
+ * Validates fair probabilities and scales them to sum to 1: the first `count` values (all by
+ * default), written into `out` (a new array by default). Throws PRICING_INPUT_INVALID on an empty
+ * list, a negative or non-finite value, or a zero sum.
  */
-export function normalizeProbabilities(probabilities: readonly number[]): Float64Array {
-  if (probabilities.length === 0) throw invalid('no probabilities to price');
+export function normalizeProbabilities(probabilities: ArrayLike<number>, count: number = probabilities.length, out: Float64Array = new Float64Array(count)): Float64Array {
+  if (count === 0) throw invalid('no probabilities to price');
   let sum = 0;
-  for (const p of probabilities) {
+  for (let i = 0; i < count; i++) {
+    const p = probabilities[i]!;
     if (!(Number.isFinite(p) && p >= 0)) throw invalid(`probabilities must be finite and ≥ 0, got ${p}`);
     sum += p;
   }
   if (!(sum > 0)) throw invalid('probabilities sum to zero');
-  const fair = new Float64Array(probabilities.length);
-  for (let i = 0; i < fair.length; i++) fair[i] = probabilities[i]! / sum;
-  return fair;
+  for (let i = 0; i < count; i++) out[i] = probabilities[i]! / sum;
+  return out;
 }
 
 export function assertMargin(margin: number): void {
@@ -305,11 +432,29 @@ function invalid(message: string): AppError {
 }
 
 /** The t at which the path's Σq equals 1 + margin (Σq rises with t), NaN if out of reach. */
-function solveSum(path: MarginPath, margin: number, n: number): number {
+function solveSum(path: MarginPath, margin: number, scratch: Float64Array): number {
   if (margin === 0) return 0;
-  const scratch = new Float64Array(n);
   const target = 1 + margin;
   return solveIncreasing((t) => path.probabilitiesAt(t, scratch) - target, path.tMin, path.tMax);
+}
+
+/**
+ * Where the path's Σq reaches 1 + margin, roughly: NaN when it does not within the path's ends
+ * (Σq rises with t, so checking the end towards the margin decides, as solveIncreasing's search
+ * would), otherwise the secant through the fair book (t = 0, Σq = 1) and the path at t = margin.
+ * Two evaluations where Brent's method takes five or more; the error is of second order in the
+ * margin, well inside the book solver's first step for everyday margins.
+ */
+function approximateSum(path: MarginPath, margin: number, scratch: Float64Array): number {
+  if (margin === 0) return 0;
+  const target = 1 + margin;
+  const end = margin > 0 ? path.tMax : path.tMin;
+  const atEnd = path.probabilitiesAt(end, scratch);
+  if (margin > 0 ? atEnd < target : atEnd > target) return Number.NaN;
+  const guess = Math.min(Math.max(margin, path.tMin), path.tMax);
+  const rise = path.probabilitiesAt(guess, scratch) - 1;
+  if (rise === 0) return guess;
+  return Math.min(Math.max((guess * margin) / rise, path.tMin), path.tMax);
 }
 
 /**
@@ -322,12 +467,14 @@ function solveIncreasing(f: (t: number) => number, lower: number, upper: number)
   if (atZero === 0) return 0;
   const limit = atZero < 0 ? upper : lower;
   let inner = 0;
+  let atInner = atZero;
   let outer = Math.sign(limit) * Math.min(0.25, Math.abs(limit));
   while (outer !== inner) {
     const value = f(outer);
     if (value === 0) return outer;
-    if (value < 0 !== atZero < 0) return findRoot(f, inner, outer).x;
+    if (value < 0 !== atZero < 0) return findRoot(f, inner, outer, { fa: atInner, fb: value }).x;
     inner = outer;
+    atInner = value;
     outer = Math.sign(limit) * Math.min(Math.abs(outer) * 4, Math.abs(limit));
   }
   return Number.NaN;

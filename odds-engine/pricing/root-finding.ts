@@ -11,6 +11,9 @@ export interface RootOptions {
   readonly tolerance?: number;
   /** Evaluation budget after the two end points. Default 200. */
   readonly maxIterations?: number;
+  /** f(a) and f(b) when the caller has them already (a bracket search does): saves two evaluations. */
+  readonly fa?: number;
+  readonly fb?: number;
 }
 
 export interface Root {
@@ -29,8 +32,8 @@ const DEFAULT_MAX_ITERATIONS = 200;
 export function findRoot(f: (x: number) => number, a: number, b: number, options: RootOptions = {}): Root {
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
-  let fa = f(a);
-  let fb = f(b);
+  let fa = options.fa ?? f(a);
+  let fb = options.fb ?? f(b);
   if (fa === 0) return { x: a, iterations: 0, converged: true };
   if (fb === 0) return { x: b, iterations: 0, converged: true };
   if (!(fa * fb < 0)) return { x: Number.NaN, iterations: 0, converged: false };
